@@ -1,0 +1,1 @@
+"""Spatial layers: the Layer protocol, sampling primitives, the data catalogue, built-in layers."""

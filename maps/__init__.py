@@ -1,0 +1,1 @@
+"""Folium maps and HTML site reports drawn from results that already exist."""

@@ -1,0 +1,1 @@
+"""Risk indices computed from layer attributes (pure numpy/pandas, no I/O)."""
