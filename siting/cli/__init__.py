@@ -45,6 +45,16 @@ class SitingGroup(click.Group):
             code = 2 if isinstance(err, BAD_INPUT_ERRORS) else 1
             click.echo(f"Error: {err}", err=True)
             ctx.exit(code)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as err:  # the CLI's last resort: one line, exit 1 (traceback with --debug)
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(
+                f"Error: unexpected {type(err).__name__}: {err} (run with --debug for the traceback)",
+                err=True,
+            )
+            ctx.exit(1)
 
 
 @click.group(cls=SitingGroup, context_settings={"help_option_names": ["-h", "--help"]})
