@@ -280,7 +280,10 @@ def free_cooling_hours(
     7370.2
     """
     share = ndtr((threshold_c - np.asarray(monthly_temp_c, dtype=np.float64)) / hourly_sd_k)
-    return np.asarray(share @ HOURS_IN_MONTH, dtype=np.float64)
+    # np.sum over the month axis, not ``share @ HOURS_IN_MONTH``: BLAS rounds a row differently
+    # depending on its position in the batch, and a point's value must not depend on the batch
+    # it is sampled with (the dask engine samples partitions and must match the local engine).
+    return np.asarray(np.sum(share * HOURS_IN_MONTH, axis=-1), dtype=np.float64)
 
 
 def pue_from_free_cooling_hours(
@@ -320,7 +323,7 @@ class ClimateLayer:
             hourly_sd_k=self.options.hourly_temperature_sd_k,
         )
         columns = {
-            "mean_temp_c": monthly @ DAYS_IN_MONTH / DAYS_IN_MONTH.sum(),
+            "mean_temp_c": np.sum(monthly * DAYS_IN_MONTH, axis=-1) / DAYS_IN_MONTH.sum(),
             "warmest_month_c": monthly.max(axis=1) if monthly.size else np.zeros(0),
             "free_cooling_hours": hours,
             "pue_estimate": pue_from_free_cooling_hours(

@@ -17,9 +17,8 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from siting.errors import LayerNotFoundError
-
 from layers.base import Attribute, Layer, LayerParams, attribute_key
+from siting.errors import LayerNotFoundError
 
 if TYPE_CHECKING:
     from layers.catalog import Catalog

@@ -17,6 +17,7 @@ import shutil
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from siting.errors import ConfigError
 from siting.result import write_result
@@ -25,7 +26,7 @@ from siting.summary import render_summary
 if TYPE_CHECKING:
     from siting.pipeline import StudyResult
 
-__all__ = ["LOCK_PACKAGES", "lock_document", "write_folder"]
+__all__ = ["LOCK_PACKAGES", "lock_document", "report_filename", "write_folder"]
 
 LOCK_PACKAGES: tuple[str, ...] = (
     "numpy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio", "rasterio", "scipy", "h3",
@@ -77,6 +78,18 @@ def lock_document(result: StudyResult) -> dict[str, Any]:  # Any: JSON-serialisa
         "candidates": candidates,
         "data": files,
     }
+
+
+def report_filename(site_id: str) -> str:
+    """Return the file name of a site's report: the id percent-encoded so it stays one file.
+
+    >>> report_filename("FRA-1"), report_filename("../etc/x"), report_filename("a b")
+    ('FRA-1.html', '%2E.%2Fetc%2Fx.html', 'a%20b.html')
+    """
+    name = quote(site_id, safe="")
+    if name.startswith("."):
+        name = "%2E" + name[1:]
+    return f"{name}.html"
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -142,7 +155,8 @@ def _write_contents(result: StudyResult, folder: Path) -> None:
     top = result.top(result.study.output.top_n_reports)
     _write_text(folder / "map.html", _map_html(result))
     for site_id in top["site_id"]:
-        _write_text(folder / "reports" / f"{site_id}.html", result.report(str(site_id)))
+        path = folder / "reports" / report_filename(str(site_id))
+        _write_text(path, result.report(str(site_id)))
     _write_text(folder / "summary.md", render_summary(ranking, metadata))
     lock = json.dumps(lock_document(result), indent=2, sort_keys=True, ensure_ascii=False)
     _write_text(folder / "study.lock.json", lock + "\n")

@@ -208,5 +208,5 @@ def overlays_for_layers(
         overlays.extend(found)
         notes.extend(skipped)
     for note in notes:
-        log.warning("overlay unavailable: %s", note)
+        log.info("overlay unavailable: %s", note)
     return overlays, notes

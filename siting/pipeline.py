@@ -71,7 +71,7 @@ class StudyResult:
     Parameters
     ----------
     ranking
-        The ranked GeoDataFrame (result schema, DESIGN.md section 5), EPSG:4326, in candidate order.
+        The ranked GeoDataFrame (result schema, DESIGN.md section 5), EPSG:4326, best rank first.
     metadata
         JSON-serialisable result metadata (study, weights, method, sources, layers, warnings...).
     study
@@ -87,6 +87,7 @@ class StudyResult:
     study: Study
     layers: Mapping[str, Layer] = field(default_factory=dict)
     catalog: Catalog | None = None
+    _overlays: dict[str, list[Any]] = field(default_factory=dict, repr=False)  # Any: Overlay
 
     def top(self, n: int) -> gpd.GeoDataFrame:
         """Return the ``n`` best-ranked candidates, best first (excluded ones never)."""
@@ -96,20 +97,23 @@ class StudyResult:
     def overlays(self, names: Sequence[str] | None = None) -> list[Any]:  # Any: maps.Overlay
         """Return map overlays of the named layers (default: every layer the study loaded).
 
-        Layers the study did not sample are loaded now through the study's catalogue.
+        Layers the study did not sample are loaded now through the study's catalogue. Overlays
+        are built once per layer and kept, so the map and every report share them.
         """
         from layers.registry import load_layer
         from siting.overlays import overlays_for_layers  # lazy: maps is a face of its own
 
         wanted = list(self.layers) if names is None else list(names)
-        chosen: dict[str, Layer] = {}
+        found: list[Any] = []  # Any: maps.Overlay
         for name in wanted:
-            if name not in self.layers and self.catalog is None:
-                continue
-            chosen[name] = self.layers.get(name) or load_layer(
-                name, self.catalog, layer_params(self.study)
-            )
-        found, _notes = overlays_for_layers(chosen)
+            if name not in self._overlays:
+                layer = self.layers.get(name)
+                if layer is None and self.catalog is None:
+                    continue
+                if layer is None:
+                    layer = load_layer(name, self.catalog, layer_params(self.study))
+                self._overlays[name] = overlays_for_layers({name: layer})[0]
+            found.extend(self._overlays[name])
         return found
 
     def map(

@@ -28,15 +28,25 @@ def _fmt(value: Any, digits: int = 3) -> str:  # Any: a cell of the result table
     return str(value)
 
 
+def _number(value: float) -> str:
+    """Format a raw value for people: thousands separators, about four significant digits.
+
+    >>> _number(128_100_000.0), _number(117.43), _number(0.2899), _number(float("nan"))
+    ('128,100,000', '117.4', '0.29', 'n/a')
+    """
+    if math.isnan(value):
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if abs(value) >= 1 else f"{value:.2g}"
+
+
 def _raw_text(row: pd.Series, attribute: str, units: Mapping[str, str]) -> str:
     if attribute not in row.index:
         return ""
     value = row[attribute]
     unit = units.get(attribute, "")
-    if isinstance(value, float):
-        text = "n/a" if math.isnan(value) else f"{value:,.4g}"
-    else:
-        text = _fmt(value)
+    text = _number(value) if isinstance(value, float) else _fmt(value)
     return f"{text} {unit}".strip() if unit not in ("", "1") else text
 
 
@@ -142,7 +152,7 @@ def render_summary(
     has_mc = "p_top_k" in ranking.columns
     header = ["rank", "site", "name", "score"]
     if has_mc:
-        header += ["P(top k)", "rank 5-95 %"]
+        header += ["P(top k)", "rank range (5-95 %)"]
     header.append("why")
     rows = []
     for _, row in top.iterrows():  # at most TOP_N rows: presentation, not a hot path

@@ -12,15 +12,15 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "FIBRE_SPEED_KM_PER_MS",
+    "FIBRE_VELOCITY_FACTOR",
+    "G_PER_TONNE",
     "HOURS_PER_YEAR",
     "KM_PER_M",
+    "KWH_PER_MWH",
     "KW_PER_MW",
     "M_PER_KM",
     "SPEED_OF_LIGHT_KM_PER_MS",
-    "FIBRE_VELOCITY_FACTOR",
-    "FIBRE_SPEED_KM_PER_MS",
-    "G_PER_TONNE",
-    "KWH_PER_MWH",
     "WGS84_MEAN_RADIUS_KM",
     "km_to_m",
     "m_to_km",
@@ -43,7 +43,7 @@ FIBRE_VELOCITY_FACTOR = 2.0 / 3.0
 """Light in silica fibre travels at about 2/3 c (refractive index ~1.47)."""
 FIBRE_SPEED_KM_PER_MS = SPEED_OF_LIGHT_KM_PER_MS * FIBRE_VELOCITY_FACTOR
 WGS84_MEAN_RADIUS_KM = 6371.0088
-"""IUGG mean Earth radius R1 of the WGS84 ellipsoid, km (used only for pre-filters, never as the answer)."""
+"""IUGG mean Earth radius R1 of the WGS84 ellipsoid, km (for pre-filters, never the answer)."""
 
 FloatLike = float | npt.NDArray[np.float64]
 

@@ -47,11 +47,12 @@ class SitingGroup(click.Group):
             ctx.exit(code)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
-        except Exception as err:  # the CLI's last resort: one line, exit 1 (traceback with --debug)
+        except Exception as err:  # last resort: one line, exit 1 (traceback with --debug)
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             click.echo(
-                f"Error: unexpected {type(err).__name__}: {err} (run with --debug for the traceback)",
+                f"Error: unexpected {type(err).__name__}: {err} "
+                "(run with --debug for the traceback)",
                 err=True,
             )
             ctx.exit(1)
@@ -67,7 +68,8 @@ def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    log_format = "%(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level, stream=sys.stderr, format=log_format)
 
 
 for _module_name in COMMAND_MODULES:

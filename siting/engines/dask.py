@@ -13,10 +13,13 @@ and heavy; it is what this engine distributes:
    ``client.scatter(layers, broadcast=True)``; works on any cluster, the workers need no data
    files) or each worker loads them itself once through the catalogue (``broadcast="load"``: a
    :class:`distributed.WorkerPlugin`; the workers must see the data mirror or cache).
-3. The candidates are partitioned with ``dask_geopandas.from_geopandas`` and every partition is
-   sampled by ``map_partitions`` with the broadcast layers. Layer sampling is a pure per-row
-   function of the candidate's geometry, so a row's attributes do not depend on which partition
-   it is in.
+3. The candidates are put in Hilbert-curve order (:func:`spatial_order`, so a partition covers
+   a compact area), cut into contiguous partitions of at most :data:`PARTITION_ROWS` rows
+   (bounded memory per task), scattered to the workers and wrapped as a dask-geopandas frame;
+   ``map_partitions`` samples each partition with the broadcast layers. Layer sampling is a pure
+   per-row function of the candidate's geometry, so a row's attributes do not depend on the
+   partition it is in (the layers avoid BLAS matrix products, whose rounding depends on a row's
+   position in the batch, for that reason).
 4. The sampled attributes (a few floats per candidate) are gathered on the driver in candidate
    order. Scoring (constraints, min-max ranges, TOPSIS ideals, AHP/entropy weights, ranks and the
    Monte Carlo robustness) then runs once on the driver over the whole table, in
@@ -35,6 +38,7 @@ values) and a distributed rank for no measurable gain.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import time
@@ -59,10 +63,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BROADCAST_MODES",
-    "LayerLoader",
     "PARTITION_ROWS",
-    "default_npartitions",
+    "LayerLoader",
     "dask_client",
+    "default_npartitions",
     "sample_layers_dask",
     "spatial_order",
 ]
@@ -309,6 +313,7 @@ def _sample_on(
     report: LayerProgress,
 ) -> pd.DataFrame:
     """Partition, broadcast, sample on the cluster and gather the attributes in candidate order."""
+    import dask.dataframe as dd
     import dask_geopandas
     from distributed import as_completed
 
@@ -316,7 +321,7 @@ def _sample_on(
     parts = npartitions or default_npartitions(len(candidates), n_threads=n_threads)
     parts = min(parts, len(candidates))
     order = spatial_order(candidates) if spatial else np.arange(len(candidates))
-    frame = dask_geopandas.from_geopandas(candidates.iloc[order], npartitions=parts, sort=False)
+    frame = _partitions(client, candidates.iloc[order], parts, dd, dask_geopandas)
     meta = template.iloc[:0]
 
     started = time.perf_counter()
@@ -329,7 +334,9 @@ def _sample_on(
         plugin_name = f"siting-layers-{time.time_ns()}"
         plugin = LayerLoader(list(names), catalog, params)
         client.register_plugin(plugin, name=plugin_name)
-        sampled = frame.map_partitions(_sample_partition_loaded, plugin_name, list(names), meta=meta)
+        sampled = frame.map_partitions(
+            _sample_partition_loaded, plugin_name, list(names), meta=meta
+        )
     logger.info(
         "dask engine: layers broadcast (%s) to %d workers in %.2f s",
         broadcast,
@@ -358,6 +365,29 @@ def _sample_on(
         )
         raise LayerDataError(msg)
     return attributes
+
+
+def _partitions(
+    client: Client,
+    ordered: gpd.GeoDataFrame,
+    parts: int,
+    dd: Any,  # Any: the dask.dataframe module (imported lazily)
+    dask_geopandas: Any,  # Any: the dask_geopandas module (imported lazily)
+) -> Any:  # Any: dask_geopandas.GeoDataFrame
+    """Cut ``ordered`` into ``parts`` contiguous partitions held on the workers.
+
+    The partitions are scattered to the workers and wrapped as a dask-geopandas frame, rather
+    than built with ``dask_geopandas.from_geopandas``, which embeds every partition in the task
+    graph: at 100k H3 cells that is a 20 MiB graph sent through the scheduler (and a dask
+    warning), at 1M cells 200 MiB.
+    """
+    bounds = np.linspace(0, len(ordered), parts + 1).round().astype(np.int64)
+    chunks = [ordered.iloc[start:stop] for start, stop in itertools.pairwise(bounds)]
+    futures = client.scatter(chunks, hash=False)
+    frame = dd.from_delayed(futures, meta=ordered.iloc[:0], verify_meta=False)
+    if not isinstance(frame, dask_geopandas.GeoDataFrame):
+        frame = dask_geopandas.from_dask_dataframe(frame, geometry=ordered.geometry.name)
+    return frame
 
 
 def _sample_partition(

@@ -19,10 +19,12 @@ def _geometries(fc: FeatureCollection) -> np.ndarray:
     geoms = [f.geometry for f in fc.features]
     if all(isinstance(g, PointGeometry) for g in geoms):
         xy = np.array([g.coordinates[:2] for g in geoms], dtype=np.float64)
-        return shapely.points(xy)
+        points: np.ndarray = shapely.points(xy)
+        return points
     texts = np.array([g.model_dump_json() for g in geoms], dtype=object)
     try:
-        return shapely.from_geojson(texts, on_invalid="raise")
+        shapes: np.ndarray = shapely.from_geojson(texts, on_invalid="raise")
+        return shapes
     except shapely.errors.GEOSException as err:
         msg = (
             f"candidates: a polygon cannot be read ({err}); expected closed rings "

@@ -13,6 +13,7 @@ killed server leaves no orphan computing. Every outcome goes back over a pipe as
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -108,7 +109,13 @@ def worker_main(conn: Connection, ppid: int) -> None:
     _watch_parent(ppid)
     import siting.pipeline  # warm the imports before the first request
     import siting.result  # noqa: F401
+    from layers.registry import all_attributes
 
+    try:
+        all_attributes()  # imports every layer module, as each run's metadata does
+    except ImportError as err:  # a broken layer module fails the requests that need it
+        logging.getLogger(__name__).warning("layer modules not all importable: %s", err)
+    conn.send(("ready",))
     while True:
         try:
             message = conn.recv()

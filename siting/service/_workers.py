@@ -3,7 +3,9 @@
 Why processes: scoring is CPU-bound Python/numpy; processes run in parallel, a crash (e.g. in
 GDAL) cannot take the server down, and a request over its time limit is stopped by killing its
 worker, which is then replaced, so no worker is ever left hung. Idle workers wait in an
-``asyncio.Queue``; a request that cannot get one within its time limit is refused (429).
+``asyncio.Queue``; a new worker joins it only once its imports are done (it says ``ready``), so
+a replacement never eats a request's time limit. A request that cannot get a worker within its
+time limit is refused (429).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
@@ -26,6 +29,8 @@ __all__ = ["WorkerPool"]
 logger = logging.getLogger(__name__)
 
 JOIN_TIMEOUT_S = 5.0
+READY_TIMEOUT_S = 300.0
+"""Longest a new worker may take to import the library before it is given up."""
 
 
 class _Worker:
@@ -39,6 +44,13 @@ class _Worker:
         )
         self.process.start()
         child.close()
+
+    def wait_ready(self, timeout_s: float) -> bool:
+        """Wait for the worker's ``("ready",)`` message (its imports are done)."""
+        try:
+            return bool(self.conn.poll(timeout_s)) and self.conn.recv() == ("ready",)
+        except (EOFError, OSError):
+            return False
 
     def call(self, message: tuple[Any, ...], timeout_s: float) -> tuple[Any, ...]:  # Any: task
         """Send a task and wait for its answer; raise TimeoutError or EOFError."""
@@ -79,23 +91,39 @@ class WorkerPool:
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: set[_Worker] = set()
         self._threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="siting-sync")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closing = False
 
     def start(self) -> None:
         """Start the workers (call from the event loop that will use the pool)."""
         self._idle = asyncio.Queue()
+        self._loop = asyncio.get_running_loop()
         for _ in range(self.size):
-            worker = _Worker(self._ctx)
-            self._all.add(worker)
-            self._idle.put_nowait(worker)
+            self._spawn()
+
+    def _spawn(self) -> None:
+        """Start a worker; it joins the idle queue once its imports are done."""
+        worker = _Worker(self._ctx)
+        self._all.add(worker)
+        threading.Thread(
+            target=self._admit, args=(worker,), name="siting-sync-start", daemon=True
+        ).start()
+
+    def _admit(self, worker: _Worker) -> None:
+        """Wait (in a thread) until ``worker`` is ready, then make it available."""
+        if worker.wait_ready(READY_TIMEOUT_S):
+            self._loop.call_soon_threadsafe(self._idle.put_nowait, worker)  # type: ignore[union-attr]
+            return
+        if worker in self._all and not self._closing:
+            logger.error("a sync worker did not start (exit code %s)", worker.process.exitcode)
+            self._all.discard(worker)
+            worker.stop(kill=True)
 
     def _replace(self, worker: _Worker) -> None:
-        """Kill ``worker`` and put a fresh one in the idle queue."""
-        assert self._idle is not None  # start() ran (internal invariant)
+        """Kill ``worker`` and start a fresh one."""
         self._all.discard(worker)
         worker.stop(kill=True)
-        fresh = _Worker(self._ctx)
-        self._all.add(fresh)
-        self._idle.put_nowait(fresh)
+        self._spawn()
 
     async def run(self, kind: str, *args: Any, timeout_s: float) -> Any:  # Any: task values
         """Run task ``kind`` on a worker and return its value.
@@ -143,6 +171,7 @@ class WorkerPool:
 
     def close(self) -> None:
         """Stop every worker."""
+        self._closing = True
         for worker in list(self._all):
             worker.stop(kill=False)
         self._all.clear()

@@ -254,8 +254,10 @@ def _status(record: JobRecord, runner: JobRunner) -> JobStatus:
     for stage in STAGES:
         if stage in record.progress:
             done, total = record.progress[stage]
-            state = "done" if done >= total else "running"
-            progress[stage] = StageProgress(state=state, done=done, total=total)
+            if done >= total:
+                progress[stage] = StageProgress(state="done", done=done, total=total)
+            else:
+                progress[stage] = StageProgress(state="running", done=done, total=total)
         else:
             progress[stage] = StageProgress(state="pending", done=0, total=None)
     base = f"/v1/studies/{record.id}"
@@ -512,7 +514,8 @@ def _routes(app: FastAPI) -> None:
         }
         await run_in_threadpool(_write_input, runner.job_dir(job_id), data)
         try:
-            record = _store(service).create(
+            record = await run_in_threadpool(
+                _store(service).create,
                 owner=owner,
                 name=study.study.name,
                 job_id=job_id,
@@ -530,7 +533,7 @@ def _routes(app: FastAPI) -> None:
     def list_studies(service: Service, owner: Owner) -> JobList:
         """List this key's study jobs, newest first."""
         runner = _runner(service)
-        return JobList(studies=[_status(r, runner) for r in _store(service).list(owner=owner)])
+        return JobList(studies=[_status(r, runner) for r in _store(service).list_jobs(owner=owner)])
 
     @app.get(
         "/v1/studies/{study_id}",

@@ -44,8 +44,8 @@ Position = tuple[FiniteFloat, FiniteFloat] | tuple[FiniteFloat, FiniteFloat, Fin
 """A GeoJSON position: ``[lon, lat]`` or ``[lon, lat, height]`` (height ignored)."""
 Ring = Annotated[list[Position], Field(min_length=4)]
 """A closed linear ring: at least four positions, the last equal to the first."""
-PropertyValue = str | int | float | bool | None
-"""A feature property: a scalar."""
+PropertyValue = str | int | FiniteFloat | bool | None
+"""A feature property: a scalar (numbers finite; null for missing)."""
 
 
 class _GeoModel(BaseModel):

@@ -182,7 +182,7 @@ class JobStore:
                 return None
             return self._record(cur, row)
 
-    def list(self, *, owner: str) -> list[JobRecord]:
+    def list_jobs(self, *, owner: str) -> list[JobRecord]:
         """Return ``owner``'s jobs, newest first."""
         with self._tx() as cur:
             rows = cur.execute(
