@@ -30,7 +30,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers._grid_lookup import TiledPolygonIndex
 from layers._gridkit import (
     BUSES,
     LINE_TYPES,
@@ -440,7 +439,7 @@ class GridLayer:
         self._area_name = self.local_areas["name"].to_numpy(dtype=object)
         self._area_measure = _measure_text(self.local_areas)
         self._country_index = (
-            TiledPolygonIndex(countries.geometry) if countries is not None else None
+            PolygonIndex(countries.geometry) if countries is not None else None
         )
 
     def sample(self, candidates: gpd.GeoDataFrame) -> pd.DataFrame:

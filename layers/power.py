@@ -31,7 +31,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers._grid_lookup import TiledPolygonIndex
 from layers._jurisdiction_countries import NE_SOURCE, read_countries
 from layers._power_sources import (
     BIDDING_ZONES,
@@ -55,6 +54,7 @@ from layers._power_sources import (
     read_eurostat_timeseries,
 )
 from layers.base import Attribute, LayerParams, attribute_key
+from layers.lookup import PolygonIndex
 from layers.points import sample_points
 from siting.errors import ConfigError
 
@@ -226,9 +226,9 @@ class PowerLayer:
         zones_per_country = self.bidding_zones.groupby("country")["zone"].nunique()
         self.multi_zone_countries = frozenset(zones_per_country.index[zones_per_country > 1])
         self._zone_sets = (self.bidding_zones, self.fallback_zones)
-        self._zone_indexes = tuple(TiledPolygonIndex(z.geometry) for z in self._zone_sets)
+        self._zone_indexes = tuple(PolygonIndex(z.geometry) for z in self._zone_sets)
         self._country_index = (
-            TiledPolygonIndex(countries.geometry) if countries is not None else None
+            PolygonIndex(countries.geometry) if countries is not None else None
         )
 
     def sample(self, candidates: gpd.GeoDataFrame) -> pd.DataFrame:

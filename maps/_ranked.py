@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from siting.types import Bounds
 
-__all__ = ["legend_html", "new_map", "ranked_map", "resolve_assets"]
+__all__ = ["legend_html", "new_map", "ranked_map", "resolve_assets", "view_bounds"]
 
 
 def resolve_assets(inline_assets: bool | Path | str) -> MapAssets | None:
@@ -125,6 +125,39 @@ def _gradient_svg(width_px: int = 160) -> str:
     )
 
 
+VIEW_QUANTILE = 0.01
+"""Share of ranked sites left outside the initial view on each side (far-flung outliers)."""
+VIEW_MIN_SITES = 200
+"""Below this many ranked sites the initial view shows them all."""
+
+
+def view_bounds(result: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """Return the initial view ``(minx, miny, maxx, maxy)``, EPSG:4326: where the ranked sites are.
+
+    The view frames the ranked (not excluded) candidates, or all of them when none is ranked.
+    With many sites, the outer 1 % on each side is left out so that a few far-flung cells (an
+    overseas territory) do not shrink the main study area to a speck; they stay on the map.
+
+    >>> import geopandas as gpd, shapely
+    >>> pts = gpd.GeoDataFrame({"excluded": [False, False, True]},
+    ...     geometry=shapely.points([0, 2, 50], [40, 42, 0]), crs="EPSG:4326")
+    >>> view_bounds(pts)
+    (0.0, 40.0, 2.0, 42.0)
+    """
+    is_excluded = result["excluded"].astype(bool).to_numpy()
+    frame = result[~is_excluded] if (~is_excluded).any() else result
+    if len(frame) < VIEW_MIN_SITES:
+        return tuple(float(b) for b in frame.total_bounds)  # type: ignore[return-value]
+    bounds = frame.geometry.bounds
+    q = VIEW_QUANTILE
+    return (
+        float(bounds["minx"].quantile(q)),
+        float(bounds["miny"].quantile(q)),
+        float(bounds["maxx"].quantile(1 - q)),
+        float(bounds["maxy"].quantile(1 - q)),
+    )
+
+
 def legend_html(
     *, has_excluded: bool, top_n: int, schemes: Sequence[tuple[str, ColorScheme | None, str]]
 ) -> str:
@@ -220,7 +253,7 @@ def ranked_map(
         msg = f"top_n must be >= 0, got {top_n!r}"
         raise ConfigError(msg)
     assets = resolve_assets(inline_assets)
-    bounds = tuple(float(b) for b in result.total_bounds)
+    bounds = view_bounds(result)
     fmap = new_map(bounds, tiles=tiles, assets=assets)  # type: ignore[arg-type]
     schemes: list[tuple[str, ColorScheme | None, str]] = []
     for overlay in overlays:

@@ -58,7 +58,7 @@ VALUE_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "zones": ("price_eur_per_mwh", "wholesale_price_eur_per_mwh", "industrial_price_eur_per_mwh"),
     "countries": ("gdpr_regime", "transfer_regime"),
     "events": ("fatalities", "events"),
-    "areas": ("measure", "status"),
+    "areas": ("status", "measure"),
     "cables": (),
     "points": (),
 }

@@ -154,8 +154,6 @@ def sample_layers(
         _check_frame(name, frame, candidates)
         frames.append(frame)
         metadata[name] = layer.metadata()
-        if on_layer is not None:
-            on_layer(layer)
         for source in layer.sources:
             sources.setdefault(source.name, _source_dict(source))
         if on_layer is not None:

@@ -70,6 +70,8 @@ def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
     log_format = "%(levelname)s %(name)s: %(message)s"
     logging.basicConfig(level=level, stream=sys.stderr, format=log_format)
+    if verbose < 2:  # dask.distributed's own INFO lines only with -vv
+        logging.getLogger("distributed").setLevel(logging.WARNING)
 
 
 for _module_name in COMMAND_MODULES:

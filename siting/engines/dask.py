@@ -153,8 +153,8 @@ def dask_client(
     scheduler
         Address of a running scheduler (``"tcp://host:8786"``); the client is closed at the end
         and the cluster is left running. ``None`` starts a ``LocalCluster`` of
-        :data:`LOCAL_WORKERS` single-threaded worker processes (no dashboard) and shuts it
-        down at the end.
+        :data:`LOCAL_WORKERS` single-threaded worker processes (dashboard on a free port) and
+        shuts it down at the end.
     timeout_s
         Seconds to wait for the scheduler to answer.
 
@@ -171,7 +171,7 @@ def dask_client(
                 n_workers=LOCAL_WORKERS,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # a free port: concurrent runs never clash on 8787
             ) as cluster,
             Client(cluster) as client,
         ):

@@ -389,29 +389,3 @@ def test_overlays_and_metadata(real_layer):
     meta = real_layer.metadata()
     assert meta["min_voltage_reason"] == "default for it_load_mw = 100 MW"
     assert {s["name"] for s in meta["sources"]} >= {gk.BUSES, gk.LINES, gk.POWERPLANTS}
-
-
-# ---------------------------------------------------------------- tiled lookup helper
-
-
-def test_tiled_lookup_agrees_with_polygon_index():
-    from layers._grid_lookup import TiledPolygonIndex
-    from layers.lookup import PolygonIndex
-
-    rng = np.random.default_rng(7)
-    angles = np.linspace(0, 2 * np.pi, 400, endpoint=False)
-    radius = 1.0 + 0.3 * np.sin(7 * angles)
-    star = shapely.Polygon(np.c_[10 + radius * np.cos(angles), 50 + radius * np.sin(angles)])
-    ring = shapely.box(12.5, 48.5, 13.5, 51.5)
-    polygons = gpd.GeoSeries([star, ring], crs="EPSG:4326")
-    lon = rng.uniform(8.0, 14.0, 3000)
-    lat = rng.uniform(48.0, 52.0, 3000)
-    tiled = TiledPolygonIndex(polygons, max_vertices=32)
-    assert tiled.n_pieces > 2
-    reference = PolygonIndex(polygons)
-    np.testing.assert_array_equal(tiled.lookup(lon, lat), reference.lookup(lon, lat))
-    np.testing.assert_array_equal(
-        tiled.lookup(lon, lat, tolerance_km=8.0), reference.lookup(lon, lat, tolerance_km=8.0)
-    )
-    inside = shapely.contains_xy(star, lon, lat)
-    assert (tiled.lookup(lon, lat)[inside] == 0).all()

@@ -133,7 +133,7 @@ def _study(tmp_path: Path, *, method: str, weights: str, samples: int) -> Study:
 def cluster() -> Iterator[object]:
     """A LocalCluster of 2 single-threaded worker processes (as in CI), shared by the module."""
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as local:
         yield local
 
