@@ -438,9 +438,7 @@ class GridLayer:
         self._exempt_country = self.exempt_areas["country"].to_numpy(dtype=object)
         self._area_name = self.local_areas["name"].to_numpy(dtype=object)
         self._area_measure = _measure_text(self.local_areas)
-        self._country_index = (
-            PolygonIndex(countries.geometry) if countries is not None else None
-        )
+        self._country_index = PolygonIndex(countries.geometry) if countries is not None else None
 
     def sample(self, candidates: gpd.GeoDataFrame) -> pd.DataFrame:
         """Return the grid attributes of each candidate (index-aligned, NaN/None = no data).

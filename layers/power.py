@@ -227,9 +227,7 @@ class PowerLayer:
         self.multi_zone_countries = frozenset(zones_per_country.index[zones_per_country > 1])
         self._zone_sets = (self.bidding_zones, self.fallback_zones)
         self._zone_indexes = tuple(PolygonIndex(z.geometry) for z in self._zone_sets)
-        self._country_index = (
-            PolygonIndex(countries.geometry) if countries is not None else None
-        )
+        self._country_index = PolygonIndex(countries.geometry) if countries is not None else None
 
     def sample(self, candidates: gpd.GeoDataFrame) -> pd.DataFrame:
         """Return the power attributes of each candidate (index-aligned, NaN/None = no data)."""

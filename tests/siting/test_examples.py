@@ -54,9 +54,10 @@ def test_europe_example_on_hubs_ranks_and_excludes_as_expected(
         assert table.loc[site, "exclusion_reasons"] == [sovereignty]
     # Zurich is an adequacy country: allowed
     assert table.loc["ZRH", "jurisdiction.gdpr_regime"] == "adequacy"
-    assert not bool(table.loc["ZRH", "excluded"]) or sovereignty not in table.loc[
-        "ZRH", "exclusion_reasons"
-    ]
+    assert (
+        not bool(table.loc["ZRH", "excluded"])
+        or sovereignty not in table.loc["ZRH", "exclusion_reasons"]
+    )
     ahp = hubs_result.metadata["ahp"]
     assert ahp["consistency_ratio"] < 0.1
     assert pd.notna(table.loc["STO", "cost.energy_eur_per_year"])
