@@ -424,6 +424,7 @@ def _report_sections(
             "</b> (0..1, higher is better).</p>"
         )
     study = metadata.get("study") or {}
+    study = study.get("study") or study  # the full study dump keeps its name under [study]
     software = metadata.get("software") or {}
     head = (
         '<div class="siting-report">'

@@ -2,7 +2,8 @@
 
 The folder holds ``ranking.gpkg``, ``ranking.geojson``, ``ranking.csv`` (with their sidecar
 ``ranking.meta.json``), ``map.html``, ``reports/<site_id>.html`` for the top N sites,
-``summary.md`` and ``study.lock.json``. Everything is written into a hidden sibling folder
+``summary.md`` and ``study.lock.json``. The map and reports carry Leaflet inline (from the
+``xstatic-leaflet`` package), so the folder opens offline apart from the background tiles. Everything is written into a hidden sibling folder
 (``.<name>.partial-<pid>``) which is renamed into place only when complete, so an interrupted run
 never leaves a folder that looks finished.
 """
@@ -156,12 +157,12 @@ def _write_contents(result: StudyResult, folder: Path) -> None:
     _write_text(folder / "map.html", _map_html(result))
     for site_id in top["site_id"]:
         path = folder / "reports" / report_filename(str(site_id))
-        _write_text(path, result.report(str(site_id)))
+        _write_text(path, result.report(str(site_id), inline_assets=True))
     _write_text(folder / "summary.md", render_summary(ranking, metadata))
     lock = json.dumps(lock_document(result), indent=2, sort_keys=True, ensure_ascii=False)
     _write_text(folder / "study.lock.json", lock + "\n")
 
 
 def _map_html(result: StudyResult) -> str:
-    html: str = result.map().get_root().render()
+    html: str = result.map(inline_assets=True).get_root().render()
     return html

@@ -128,6 +128,11 @@ def test_results_folder_has_every_output(study_file: Path, tmp_path: Path) -> No
     assert "the plot is not zoned for industry | 1 |" in summary
     assert "## What flips first place" in summary
     assert not list(tmp_path.glob(".results.partial-*"))
+    for page in ("map.html", "reports/E.html"):  # Leaflet inline: opens offline
+        html = (folder / page).read_text(encoding="utf-8")
+        assert '<script src="http' not in html and "L.map(" in html, page
+    report = (folder / "reports/E.html").read_text(encoding="utf-8")
+    assert "Site report: Epsilon (E)" in report and "site-only study" in report
 
 
 def test_existing_folder_needs_overwrite(study_file: Path, tmp_path: Path) -> None:
