@@ -3,9 +3,9 @@
 The folder holds ``ranking.gpkg``, ``ranking.geojson``, ``ranking.csv`` (with their sidecar
 ``ranking.meta.json``), ``map.html``, ``reports/<site_id>.html`` for the top N sites,
 ``summary.md`` and ``study.lock.json``. The map and reports carry Leaflet inline (from the
-``xstatic-leaflet`` package), so the folder opens offline apart from the background tiles. Everything is written into a hidden sibling folder
-(``.<name>.partial-<pid>``) which is renamed into place only when complete, so an interrupted run
-never leaves a folder that looks finished.
+``xstatic-leaflet`` package), so the folder opens offline apart from the background tiles.
+Everything is written into a hidden sibling folder (``.<name>.partial-<pid>``) which is renamed
+into place only when complete, so an interrupted run never leaves a folder that looks finished.
 """
 
 from __future__ import annotations
