@@ -269,7 +269,14 @@ def run_study(
     params = layer_params(study)
     report("layers", 0, len(layer_names))
     if engine == "dask":
-        from siting.engines.dask import sample_layers_dask
+        try:
+            from siting.engines.dask import sample_layers_dask
+        except ImportError as err:
+            msg = (
+                f"engine 'dask' needs dask.distributed and dask-geopandas ({err}); "
+                "install them with: pip install -e '.[dask]'"
+            )
+            raise ConfigError(msg) from err
 
         attributes, layer_meta, layers = sample_layers_dask(
             candidates,
