@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import pandas as pd
 import shapely
 
 from siting.errors import ConfigError, SitingError
+from siting.files import write_atomically
 from siting.scoring import ScoringResult
 
 __all__ = [
@@ -120,16 +120,6 @@ def _dumps(value: Any) -> str:  # Any: JSON value
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def _atomic_write(path: Path, write: Any) -> None:  # Any: callable taking a temp Path
-    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def _property_columns(gdf: gpd.GeoDataFrame) -> list[str]:
     return [c for c in gdf.columns if c != gdf.geometry.name]
 
@@ -191,11 +181,11 @@ def write_result(
     meta_text = json.dumps(_clean(metadata), ensure_ascii=False, allow_nan=False, indent=2)
     if suffix == ".geojson":
         text = _geojson_text(gdf, metadata)
-        _atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        write_atomically(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     elif suffix == ".csv":
         frame = _flat_frame(gdf)
         frame["geometry"] = shapely.to_wkt(gdf.geometry.values, rounding_precision=-1)
-        _atomic_write(
+        write_atomically(
             p,
             lambda tmp: frame.to_csv(
                 tmp, index=False, float_format=f"%.{FLOAT_DIGITS}g", lineterminator="\n"
@@ -211,9 +201,9 @@ def write_result(
             pyogrio.write_dataframe(frame, tmp, layer=RANKING_LAYER, driver="GPKG")
             pyogrio.write_dataframe(meta_frame, tmp, layer=METADATA_TABLE, driver="GPKG")
 
-        _atomic_write(p, write_gpkg)
+        write_atomically(p, write_gpkg)
     sidecar = meta_path(p)
-    _atomic_write(sidecar, lambda tmp: tmp.write_text(meta_text + "\n", encoding="utf-8"))
+    write_atomically(sidecar, lambda tmp: tmp.write_text(meta_text + "\n", encoding="utf-8"))
     return p
 
 

@@ -12,8 +12,6 @@ import dataclasses
 import difflib
 import json
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -27,6 +25,7 @@ import shapely
 from layers import registry
 from layers.base import Layer, LayerParams
 from siting.errors import ConfigError, LayerDataError, LayerNotFoundError
+from siting.files import write_atomically
 
 if TYPE_CHECKING:
     from layers.base import Layer
@@ -285,14 +284,16 @@ def write_samples(
     suffix = out.suffix.lower()
     if suffix == ".csv":
         table["geometry"] = shapely.to_wkt(np.asarray(geometry.array, dtype=object))
-        _atomic(out, lambda tmp: table.to_csv(tmp, index=False, float_format="%.10g"))
+        write_atomically(out, lambda tmp: table.to_csv(tmp, index=False, float_format="%.10g"))
     else:
         gdf = gpd.GeoDataFrame(table, geometry=geometry.to_numpy(), crs=candidates.crs)
         driver, layer = ("GeoJSON", None) if suffix == ".geojson" else ("GPKG", "samples")
-        _atomic(out, lambda tmp: gdf.to_file(tmp, driver=driver, layer=layer, engine="pyogrio"))
+        write_atomically(
+            out, lambda tmp: gdf.to_file(tmp, driver=driver, layer=layer, engine="pyogrio")
+        )
     sidecar = out.with_name(f"{out.stem}.meta.json")
     text = json.dumps(metadata, indent=2, sort_keys=True, default=str) + "\n"
-    _atomic(sidecar, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_atomically(sidecar, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return out
 
 
@@ -308,17 +309,3 @@ def check_output_path(path: Path, *, overwrite: bool) -> None:
     if not path.parent.is_dir():
         msg = f"output folder {str(path.parent)!r} does not exist; expected an existing folder"
         raise ConfigError(msg)
-
-
-def _atomic(path: Path, write: Any) -> None:  # Any: Callable[[Path], object]
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it into place."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    tmp.unlink()  # GDAL drivers refuse to write over an existing (empty) file
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
