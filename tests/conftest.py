@@ -10,6 +10,13 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Make a relative SITING_DATA_MIRROR absolute once, so tests that chdir still find it."""
+    value = os.environ.get("SITING_DATA_MIRROR")
+    if value:
+        os.environ["SITING_DATA_MIRROR"] = str(Path(value).resolve())
+
+
 def mirror_root() -> Path | None:
     """Return the data mirror folder from SITING_DATA_MIRROR, or None when unset or missing."""
     value = os.environ.get("SITING_DATA_MIRROR")

@@ -28,6 +28,7 @@ def test_readme_python_snippet_runs(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.setenv("SITING_DATA_MIRROR", str(mirror.resolve()))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SITING_CACHE_DIR", str(tmp_path / "cache"))
     exec(compile(readme_python_blocks()[0], "README.md", "exec"), {})
