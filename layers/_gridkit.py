@@ -41,6 +41,7 @@ __all__ = [
     "SQRT3",
     "TYNDP_NEW_LINES",
     "TYNDP_UPGRADED_LINES",
+    "check_range",
     "VOLTAGE_RULE",
     "VOLTAGE_RULE_TOP_KV",
     "LineType",
@@ -152,7 +153,7 @@ def _numeric(frame: pd.DataFrame, column: str, *, file: str) -> FloatArray:
     return values.to_numpy(dtype=np.float64)
 
 
-def _check_range(
+def check_range(
     values: FloatArray, lo: float, hi: float, *, file: str, column: str, unit: str
 ) -> None:
     """Raise if any finite value lies outside ``[lo, hi]`` (a unit or column mix-up)."""
@@ -168,8 +169,8 @@ def _check_range(
 def _check_lon_lat(
     lon: FloatArray, lat: FloatArray, *, file: str, columns: tuple[str, str]
 ) -> None:
-    _check_range(lon, -180.0, 180.0, file=file, column=columns[0], unit="degrees longitude")
-    _check_range(lat, -90.0, 90.0, file=file, column=columns[1], unit="degrees latitude")
+    check_range(lon, -180.0, 180.0, file=file, column=columns[0], unit="degrees longitude")
+    check_range(lat, -90.0, 90.0, file=file, column=columns[1], unit="degrees latitude")
 
 
 def read_buses(path: Path, *, file: str = BUSES) -> pd.DataFrame:
@@ -188,7 +189,7 @@ def read_buses(path: Path, *, file: str = BUSES) -> pd.DataFrame:
     raw = pd.read_csv(path, quotechar=GRIDKIT_QUOTECHAR, dtype={"bus_id": str})
     require_columns(raw, _BUS_COLUMNS, file=file)
     voltage = _numeric(raw, "voltage", file=file)
-    _check_range(voltage, *_VOLTAGE_RANGE_KV, file=file, column="voltage", unit="kV")
+    check_range(voltage, *_VOLTAGE_RANGE_KV, file=file, column="voltage", unit="kV")
     lon = _numeric(raw, "x", file=file)
     lat = _numeric(raw, "y", file=file)
     _check_lon_lat(lon, lat, file=file, columns=("x", "y"))
@@ -290,9 +291,9 @@ def read_lines(path: Path, *, file: str = LINES) -> pd.DataFrame:
     raw = pd.read_csv(path, quotechar=GRIDKIT_QUOTECHAR, dtype={"line_id": str})
     require_columns(raw, _LINE_COLUMNS, file=file)
     voltage = _numeric(raw, "voltage", file=file)
-    _check_range(voltage, *_VOLTAGE_RANGE_KV, file=file, column="voltage", unit="kV")
+    check_range(voltage, *_VOLTAGE_RANGE_KV, file=file, column="voltage", unit="kV")
     circuits = _numeric(raw, "circuits", file=file)
-    _check_range(circuits, 1.0, 12.0, file=file, column="circuits", unit="circuit count")
+    check_range(circuits, 1.0, 12.0, file=file, column="circuits", unit="circuit count")
     length_m = _numeric(raw, "length", file=file)
     median_m = float(np.nanmedian(length_m)) if length_m.size else np.nan
     if length_m.size and not median_m >= 1000.0:
@@ -336,7 +337,7 @@ def read_tyndp_lines(path: Path, *, file: str) -> pd.DataFrame:
     raw = pd.read_csv(path, index_col=0)
     require_columns(raw, _TYNDP_COLUMNS, file=file)
     voltage = _numeric(raw, "v_nom", file=file)
-    _check_range(voltage, *_VOLTAGE_RANGE_KV, file=file, column="v_nom", unit="kV")
+    check_range(voltage, *_VOLTAGE_RANGE_KV, file=file, column="v_nom", unit="kV")
     circuits = _numeric(raw, "num_parallel", file=file)
     coords = {c: _numeric(raw, c, file=file) for c in ("x0", "y0", "x1", "y1")}
     _check_lon_lat(coords["x0"], coords["y0"], file=file, columns=("x0", "y0"))
@@ -384,7 +385,7 @@ def read_powerplants(path: Path, *, file: str = POWERPLANTS) -> pd.DataFrame:
     raw = pd.read_csv(path, index_col=0)
     require_columns(raw, _PPM_COLUMNS, file=file)
     capacity = _numeric(raw, "Capacity", file=file)
-    _check_range(capacity, 0.0, 10_000.0, file=file, column="Capacity", unit="MW per plant")
+    check_range(capacity, 0.0, 10_000.0, file=file, column="Capacity", unit="MW per plant")
     lon = _numeric(raw, "lon", file=file)
     lat = _numeric(raw, "lat", file=file)
     _check_lon_lat(lon, lat, file=file, columns=("lon", "lat"))
@@ -458,7 +459,7 @@ def read_constraint_areas(path: Path, *, file: str = CONSTRAINT_AREAS) -> pd.Dat
             "radius_km nor wkt; expected one of them for scope 'local' or 'exempt'"
         )
         raise LayerDataError(msg)
-    _check_range(
+    check_range(
         table["radius_km"].to_numpy(), 0.0, 500.0, file=file, column="radius_km", unit="km"
     )
     return table

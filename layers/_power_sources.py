@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers._gridkit import require_columns
+from layers._gridkit import check_range, require_columns
 from siting.errors import LayerDataError
 from siting.units import KWH_PER_MWH
 
@@ -92,18 +92,6 @@ _G_PER_KWH_RANGE = (0.0, 1500.0)
 _TWH_RANGE = (0.0, 1000.0)
 _SEMESTER = re.compile(r"^(\d{4}) (June|December)$")
 _BAND = re.compile(r"band (I[A-G])$")
-
-
-def _range_error(
-    file: str, column: str, values: np.ndarray, lo: float, hi: float, unit: str
-) -> None:
-    finite = values[np.isfinite(values)]
-    if finite.size and (finite.min() < lo or finite.max() > hi):
-        msg = (
-            f"{file}: column {column!r} has values from {finite.min()!r} to {finite.max()!r}; "
-            f"expected {unit} within [{lo}, {hi}]"
-        )
-        raise LayerDataError(msg)
 
 
 def _as_float(frame: pd.DataFrame, column: str, *, file: str) -> np.ndarray:
@@ -229,7 +217,7 @@ def read_eurostat_timeseries(path: Path, *, file: str = EUROSTAT_TIMESERIES) -> 
     periods = semester_periods(pd.Series(value_columns), file=file, column="header")
     values = np.column_stack([_as_float(raw, c, file=file) for c in value_columns])
     for j, column in enumerate(value_columns):
-        _range_error(file, column, values[:, j], *_EUR_PER_KWH_RANGE, unit="EUR/kWh")
+        check_range(values[:, j], *_EUR_PER_KWH_RANGE, file=file, column=column, unit="EUR/kWh")
     iso2 = _eurostat_iso2(raw[EUROSTAT_GEO_COLUMN], file=file).to_numpy(dtype=object)
     long = pd.DataFrame(
         {
@@ -283,7 +271,7 @@ def read_eurostat_bands(
     frames = []
     for column, band in bands.items():
         values = _as_float(raw, column, file=file)
-        _range_error(file, column, values, *_EUR_PER_KWH_RANGE, unit="EUR/kWh")
+        check_range(values, *_EUR_PER_KWH_RANGE, file=file, column=column, unit="EUR/kWh")
         frames.append(
             pd.DataFrame(
                 {"iso2": iso2, "period": period, "band": band, "price_eur_per_mwh": values}
@@ -367,7 +355,7 @@ def read_ember_monthly(path: Path, *, file: str = EMBER_MONTHLY) -> pd.DataFrame
         )
         raise LayerDataError(msg)
     price = _as_float(raw, price_column, file=file)
-    _range_error(file, price_column, price, *_EUR_PER_MWH_RANGE, unit="EUR/MWh")
+    check_range(price, *_EUR_PER_MWH_RANGE, file=file, column=price_column, unit="EUR/MWh")
     return pd.DataFrame(
         {
             "iso3": raw["ISO3 Code"].astype(str).to_numpy(dtype=object),
@@ -423,7 +411,7 @@ def read_carbon_intensity(path: Path, *, file: str = CARBON_JSON) -> pd.DataFram
     frame = pd.DataFrame.from_dict(data, orient="index")
     require_columns(frame, ("carbon_intensity", "year"), file=file)
     carbon = _as_float(frame, "carbon_intensity", file=file)
-    _range_error(file, "carbon_intensity", carbon, *_G_PER_KWH_RANGE, unit="gCO2/kWh")
+    check_range(carbon, *_G_PER_KWH_RANGE, file=file, column="carbon_intensity", unit="gCO2/kWh")
     return pd.DataFrame(
         {"carbon_g_per_kwh": carbon, "year": _as_float(frame, "year", file=file)},
         index=pd.Index(frame.index.astype(str), name="iso3"),
@@ -456,7 +444,7 @@ def read_dc_demand(path: Path, *, file: str = DC_DEMAND) -> pd.DataFrame:
     out = pd.DataFrame(index=pd.Index(raw["country_code"].replace({"UK": "GB"}), name="iso2"))
     for column in ("twh_2019", *scenario_columns):
         values = _as_float(raw, column, file=file)
-        _range_error(file, column, values, *_TWH_RANGE, unit="TWh")
+        check_range(values, *_TWH_RANGE, file=file, column=column, unit="TWh")
         out[column] = values
     renamed = {
         "twh_2040_distributed_energy": "twh_distributed_energy_2040",
