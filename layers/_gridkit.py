@@ -459,9 +459,7 @@ def read_constraint_areas(path: Path, *, file: str = CONSTRAINT_AREAS) -> pd.Dat
             "radius_km nor wkt; expected one of them for scope 'local' or 'exempt'"
         )
         raise LayerDataError(msg)
-    check_range(
-        table["radius_km"].to_numpy(), 0.0, 500.0, file=file, column="radius_km", unit="km"
-    )
+    check_range(table["radius_km"].to_numpy(), 0.0, 500.0, file=file, column="radius_km", unit="km")
     return table
 
 

@@ -8,9 +8,11 @@ compute on in-memory data and returns a DataFrame aligned to the candidates' ind
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+from siting.errors import ConfigError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -24,6 +26,8 @@ __all__ = [
     "Layer",
     "LayerParams",
     "attribute_key",
+    "check_option_keys",
+    "layer_options",
 ]
 
 Better = Literal["higher", "lower", "none"]
@@ -101,6 +105,44 @@ class LayerParams:
     market: tuple[str, ...] = EU_EEA_COUNTRIES
     opt_in: frozenset[str] = frozenset()
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # Any: free-form TOML
+
+
+def check_option_keys(
+    options: Mapping[str, Any], *, layer: str, allowed: Iterable[str]
+) -> dict[str, Any]:  # Any: TOML values
+    """Return a copy of a layer's options table after refusing keys the layer does not know.
+
+    Values are the layer's to validate; this checks keys only.
+
+    Raises
+    ------
+    ConfigError
+        If a key is not in ``allowed`` (the message names it and lists the allowed keys).
+
+    >>> check_option_keys({"radius": 3}, layer="grid", allowed=["line_spacing_km"])
+    Traceback (most recent call last):
+    ...
+    siting.errors.ConfigError: unknown option 'radius' for layer 'grid'; expected one of ...
+    """
+    names = list(allowed)
+    for key in options:
+        if key not in names:
+            msg = f"unknown option {key!r} for layer {layer!r}; expected one of {', '.join(names)}"
+            raise ConfigError(msg)
+    return dict(options)
+
+
+def layer_options(
+    params: LayerParams, layer: str, allowed: Iterable[str]
+) -> dict[str, Any]:  # Any: TOML values
+    """Return the study's ``[layers.options.<layer>]`` table with its keys checked.
+
+    Raises
+    ------
+    ConfigError
+        If a key is not in ``allowed`` (see :func:`check_option_keys`).
+    """
+    return check_option_keys(params.options.get(layer, {}), layer=layer, allowed=allowed)
 
 
 @runtime_checkable

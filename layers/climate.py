@@ -50,7 +50,7 @@ import rasterio
 from rasterio.errors import RasterioIOError
 from scipy.special import ndtr
 
-from layers.base import Attribute, LayerParams, attribute_key
+from layers.base import Attribute, LayerParams, attribute_key, check_option_keys
 from layers.points import sample_points
 from siting.errors import ConfigError, LayerDataError
 from siting.types import FloatArray
@@ -157,11 +157,7 @@ class ClimateOptions:
             On an unknown key, a non-number, a value out of range, or
             ``pue_free_cooling > pue_mechanical``.
         """
-        unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
-        if unknown:
-            allowed = ", ".join(DEFAULT_OPTIONS)
-            msg = f"unknown climate option {unknown[0]!r}; expected one of {allowed}"
-            raise ConfigError(msg)
+        options = check_option_keys(options, layer=NAME, allowed=DEFAULT_OPTIONS)
         merged = {**DEFAULT_OPTIONS, **options}
         for key, (low, high) in _OPTION_RANGES.items():
             value = merged[key]

@@ -62,7 +62,7 @@ import h3
 import numpy as np
 import pandas as pd
 
-from layers.base import Attribute, LayerParams, attribute_key
+from layers.base import Attribute, LayerParams, attribute_key, check_option_keys
 from layers.geodesy import (
     geodesic_distance_km,
     lon_lat_from_unit_vectors,
@@ -191,13 +191,7 @@ class ConnectivityOptions:
         ConfigError
             On an unknown key or an out-of-range value.
         """
-        unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
-        if unknown:
-            msg = (
-                f"unknown connectivity option {unknown[0]!r}; expected one of "
-                f"{', '.join(DEFAULT_OPTIONS)}"
-            )
-            raise ConfigError(msg)
+        options = check_option_keys(options, layer=NAME, allowed=DEFAULT_OPTIONS)
         merged = {**DEFAULT_OPTIONS, **options}
         checks = {
             "route_factor": (1.0, 5.0),

@@ -47,7 +47,7 @@ from layers._jurisdiction_countries import (
     iso3_to_iso2,
     read_countries,
 )
-from layers.base import Attribute, LayerParams, attribute_key
+from layers.base import Attribute, LayerParams, attribute_key, layer_options
 from layers.nearest import NearestIndex
 from layers.points import sample_points
 from siting.errors import ConfigError
@@ -396,11 +396,7 @@ def parse_options(params: LayerParams) -> dict[str, Any]:  # Any: mixed option t
     ConfigError
         If an option is unknown, not a positive number, not a date, or the window is empty.
     """
-    options = dict(params.options.get(NAME, {}))
-    for key in options:
-        if key not in OPTIONS:
-            msg = f"unknown option {key!r} for layer {NAME!r}; expected one of {', '.join(OPTIONS)}"
-            raise ConfigError(msg)
+    options = layer_options(params, NAME, OPTIONS)
     start = _date(options, "window_start", DEFAULT_WINDOW[0])
     end = _date(options, "window_end", DEFAULT_WINDOW[1])
     if end < start:

@@ -55,7 +55,7 @@ from layers._gridkit import (
     validate_statuses,
 )
 from layers._jurisdiction_countries import NE_SOURCE, read_countries
-from layers.base import Attribute, LayerParams, attribute_key
+from layers.base import Attribute, LayerParams, attribute_key, layer_options
 from layers.lines import LineIndex
 from layers.lookup import PolygonIndex
 from layers.nearest import NearestIndex
@@ -641,11 +641,7 @@ def _json(value: Any) -> Any:  # Any: a pandas cell
 
 def _options(params: LayerParams) -> dict[str, Any]:  # Any: TOML values
     """Return the validated ``[layers.grid]`` options."""
-    options = dict(params.options.get(NAME, {}))
-    for key in options:
-        if key not in OPTIONS:
-            msg = f"unknown option {key!r} for layer {NAME!r}; expected one of {', '.join(OPTIONS)}"
-            raise ConfigError(msg)
+    options = layer_options(params, NAME, OPTIONS)
     statuses = options.get("planned_statuses", TYNDP_STATUSES)
     if isinstance(statuses, str) or not isinstance(statuses, Sequence):
         msg = f"planned_statuses {statuses!r} for layer {NAME!r}; expected a list of statuses"

@@ -36,7 +36,7 @@ import pandas as pd
 
 from layers._inform import INFORM_NATURAL_COMPONENTS, read_inform
 from layers._jurisdiction_countries import NE_SOURCE, CountryLookup, read_countries
-from layers.base import Attribute, LayerParams, attribute_key
+from layers.base import Attribute, LayerParams, attribute_key, layer_options
 from layers.geodesy import geodesic_distance_km
 from layers.nearest import NearestIndex
 from layers.points import sample_points
@@ -328,10 +328,6 @@ class HazardsLayer:
 
 
 def _coast_tolerance(options: Mapping[str, Any]) -> float:  # Any: TOML values
-    unknown = sorted(set(options) - {"coast_tolerance_km"})
-    if unknown:
-        msg = f"unknown hazards option {unknown[0]!r}; expected one of coast_tolerance_km"
-        raise ConfigError(msg)
     value = options.get("coast_tolerance_km", DEFAULT_COAST_TOLERANCE_KM)
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
         msg = f"hazards option 'coast_tolerance_km' = {value!r} must be a number in [0, 100]"
@@ -351,7 +347,7 @@ def load(catalog: Catalog, params: LayerParams) -> HazardsLayer:
     LayerDataError
         When a file lacks a needed column or has malformed values.
     """
-    tolerance = _coast_tolerance(params.options.get(NAME, {}))
+    tolerance = _coast_tolerance(layer_options(params, NAME, ["coast_tolerance_km"]))
     m5 = read_quakes(catalog.path(M5_SOURCE), source=M5_SOURCE)
     m6 = read_quakes(catalog.path(M6_SOURCE), source=M6_SOURCE)
     if m5.empty:

@@ -36,7 +36,7 @@ from layers._jurisdiction_countries import (
     read_countries,
     read_country_facts,
 )
-from layers.base import EU_EEA_COUNTRIES, Attribute, LayerParams, attribute_key
+from layers.base import EU_EEA_COUNTRIES, Attribute, LayerParams, attribute_key, layer_options
 from layers.points import sample_points
 from siting.errors import ConfigError, LayerDataError
 
@@ -361,11 +361,7 @@ class JurisdictionLayer:
 
 def _options(params: LayerParams) -> dict[str, Any]:  # Any: TOML values
     """Return the validated ``[layers.jurisdiction]`` options."""
-    options = dict(params.options.get(NAME, {}))
-    for key in options:
-        if key not in OPTIONS:
-            msg = f"unknown option {key!r} for layer {NAME!r}; expected one of {', '.join(OPTIONS)}"
-            raise ConfigError(msg)
+    options = layer_options(params, NAME, OPTIONS)
     tolerance = options.get("coast_tolerance_km", DEFAULT_COAST_TOLERANCE_KM)
     if not isinstance(tolerance, int | float) or isinstance(tolerance, bool) or tolerance < 0:
         msg = f"coast_tolerance_km {tolerance!r} for layer {NAME!r}; expected a number >= 0"

@@ -53,7 +53,7 @@ from layers._power_sources import (
     read_eurostat_bands,
     read_eurostat_timeseries,
 )
-from layers.base import Attribute, LayerParams, attribute_key
+from layers.base import Attribute, LayerParams, attribute_key, layer_options
 from layers.lookup import PolygonIndex
 from layers.points import sample_points
 from siting.errors import ConfigError
@@ -407,11 +407,7 @@ def _none(values: pd.Series) -> np.ndarray:
 
 def _options(params: LayerParams) -> dict[str, Any]:  # Any: TOML values
     """Return the validated ``[layers.power]`` options."""
-    options = dict(params.options.get(NAME, {}))
-    for key in options:
-        if key not in OPTIONS:
-            msg = f"unknown option {key!r} for layer {NAME!r}; expected one of {', '.join(OPTIONS)}"
-            raise ConfigError(msg)
+    options = layer_options(params, NAME, OPTIONS)
     scenario = options.get("dc_demand_scenario", DEFAULT_DC_SCENARIO)
     if scenario not in DC_DEMAND_SCENARIOS:
         msg = (

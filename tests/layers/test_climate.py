@@ -68,7 +68,9 @@ def test_bilinear_wraps_the_dateline_and_holds_poles() -> None:
 
 
 def test_options_validation() -> None:
-    with pytest.raises(ConfigError, match="unknown climate option 'treshold'; expected one of"):
+    with pytest.raises(
+        ConfigError, match="unknown option 'treshold' for layer 'climate'; expected one of"
+    ):
         climate.ClimateOptions.from_mapping({"treshold": 1})
     with pytest.raises(ConfigError, match="'hourly_temperature_sd_k' = 0 must be a number"):
         climate.ClimateOptions.from_mapping({"hourly_temperature_sd_k": 0})

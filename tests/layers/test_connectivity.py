@@ -56,7 +56,9 @@ def test_aggregate_population_offset_bound() -> None:
 
 
 def test_options_validation() -> None:
-    with pytest.raises(ConfigError, match="unknown connectivity option 'route'; expected one of"):
+    with pytest.raises(
+        ConfigError, match="unknown option 'route' for layer 'connectivity'; expected one of"
+    ):
         conn.ConnectivityOptions.from_mapping({"route": 1.2})
     with pytest.raises(ConfigError, match=r"'route_factor' = 0.5 must lie in \[1.0, 5.0\]"):
         conn.ConnectivityOptions.from_mapping({"route_factor": 0.5})

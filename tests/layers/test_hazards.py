@@ -71,7 +71,10 @@ def test_max_magnitude_within_radius(n) -> None:
 
 
 def test_options_validation(mirror) -> None:
-    with pytest.raises(ConfigError, match="unknown hazards option 'radius'"):
+    with pytest.raises(
+        ConfigError,
+        match="unknown option 'radius' for layer 'hazards'; expected one of coast_tolerance_km",
+    ):
         hazards.load(Catalog.from_env(), LayerParams(options={"hazards": {"radius": 5}}))
 
 
