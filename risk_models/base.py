@@ -8,11 +8,14 @@ attribute keys it reads), ``DESCRIPTION`` (formula and parameters in words) and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["RiskOutput"]
+from siting.errors import ConfigError
+
+__all__ = ["RiskOutput", "require_attributes"]
 
 
 @dataclass(frozen=True)
@@ -34,3 +37,21 @@ class RiskOutput:
     risk: pd.Series
     std: pd.Series | None = None
     reasons: pd.Series | None = None
+
+
+def require_attributes(attributes: pd.DataFrame, required: Iterable[str], *, model: str) -> None:
+    """Raise ConfigError naming the first (sorted) required attribute column that is missing.
+
+    >>> require_attributes(pd.DataFrame({"a.x": [1]}), {"a.x", "a.y"}, model="demo")
+    Traceback (most recent call last):
+    ...
+    siting.errors.ConfigError: risk model 'demo' needs attribute 'a.y'; expected columns a.x, a.y
+    """
+    names = sorted(required)
+    for column in names:
+        if column not in attributes.columns:
+            msg = (
+                f"risk model {model!r} needs attribute {column!r}; "
+                f"expected columns {', '.join(names)}"
+            )
+            raise ConfigError(msg)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from risk_models.base import RiskOutput
+from risk_models.base import RiskOutput, require_attributes
 from siting.errors import ConfigError
 
 __all__ = [
@@ -89,7 +89,7 @@ def compute(
     >>> out.risk.round(4).tolist(), out.std.round(4).tolist()
     ([0.0, 0.5, 0.8161], [0.04, 0.04, 0.0147])
     """
-    _check_columns(attributes)
+    require_attributes(attributes, REQUIRED_ATTRIBUTES, model=NAME)
     low, high = (float(v) for v in stability_range)
     if not (np.isfinite(low) and np.isfinite(high) and high > low):
         msg = f"stability_range {stability_range!r}; expected (min, max) with max > min"
@@ -115,17 +115,6 @@ def compute(
         std=pd.Series(std, index=index, name=f"risk.{NAME}"),
         reasons=pd.Series(reasons, index=index, dtype=object),
     )
-
-
-def _check_columns(attributes: pd.DataFrame) -> None:
-    """Raise ConfigError naming the first required column that is missing."""
-    for column in sorted(REQUIRED_ATTRIBUTES):
-        if column not in attributes.columns:
-            msg = (
-                f"risk model {NAME!r} needs attribute {column!r}; "
-                f"expected columns {', '.join(sorted(REQUIRED_ATTRIBUTES))}"
-            )
-            raise ConfigError(msg)
 
 
 def _reasons(

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from risk_models.base import RiskOutput
+from risk_models.base import RiskOutput, require_attributes
 from siting.errors import ConfigError
 
 __all__ = ["DESCRIPTION", "NAME", "REQUIRED_ATTRIBUTES", "compute"]
@@ -91,13 +91,7 @@ def compute(
     >>> compute(table).risk.round(6).tolist()
     [0.7, 0.1]
     """
-    missing = [key for key in REQUIRED_ATTRIBUTES if key not in attributes.columns]
-    if missing:
-        msg = (
-            f"hazard model needs attribute {missing[0]!r}; "
-            f"expected columns {list(REQUIRED_ATTRIBUTES)!r}"
-        )
-        raise ConfigError(msg)
+    require_attributes(attributes, REQUIRED_ATTRIBUTES, model=NAME)
     weight = _check("seismic_weight", seismic_weight, 0.0, 1.0)
     ceiling = _check("magnitude_ceiling", magnitude_ceiling, 5.0 + 1e-9, 10.0)
     frequency = _check("frequency_ceiling", frequency_ceiling, 1.0, 1e6)

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from risk_models.base import RiskOutput
+from risk_models.base import RiskOutput, require_attributes
 from siting.errors import ConfigError
 
 __all__ = [
@@ -100,13 +100,7 @@ def compute(
     "Zurich (CH) has GDPR regime 'adequacy'; the study requires one of eea"
     """
     required = _check_required(required_regimes)
-    for column in sorted(REQUIRED_ATTRIBUTES):
-        if column not in attributes.columns:
-            msg = (
-                f"risk model {NAME!r} needs attribute {column!r}; "
-                f"expected columns {', '.join(sorted(REQUIRED_ATTRIBUTES))}"
-            )
-            raise ConfigError(msg)
+    require_attributes(attributes, REQUIRED_ATTRIBUTES, model=NAME)
     regime = attributes[REGIME].to_numpy(dtype=object)
     is_known = pd.notna(regime)
     is_allowed = np.isin(regime, list(required))
