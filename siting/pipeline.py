@@ -23,7 +23,6 @@ import pandas as pd
 from layers.base import EU_EEA_COUNTRIES, Layer, LayerParams
 from layers.catalog import Catalog
 from risk_models.registry import compute_risk_outputs, required_attributes
-from siting import __version__
 from siting.candidates import (
     expand_countries,
     generate_h3_candidates,
@@ -321,7 +320,7 @@ def run_study(
     scoring = score(table, study, site_ids=candidates["site_id"], risk_std=risk_std)
     report("scoring", 1, 1)
 
-    metadata = _metadata(study, scoring.metadata, layer_meta, risk_meta, engine=engine)
+    metadata = _metadata(scoring.metadata, layer_meta, risk_meta, engine=engine)
     ranking = build_result(candidates, table, scoring, metadata)
     return StudyResult(
         ranking=ranking, metadata=metadata, study=study, layers=layers, catalog=catalog
@@ -359,7 +358,6 @@ def _risk_description(name: str) -> str:
 
 
 def _metadata(
-    study: Study,
     scoring_meta: Mapping[str, Any],
     layer_meta: Mapping[str, Any],
     risk_meta: Mapping[str, Any],
@@ -375,18 +373,15 @@ def _metadata(
         if name != "sources"
         for attr, description in layer_attributes(name).items()
     }
-    keys = list(described)
     metadata: dict[str, Any] = {  # Any: JSON-serialisable values
-        "software": {"name": "siting", "version": __version__},
-        "study": study.model_dump(mode="json", by_alias=True),
-        **dict(scoring_meta),
+        **dict(scoring_meta),  # software, study, method, weights, criteria, sensitivity, counts
         "attributes": {
             key: {
                 "unit": described[key].unit,
                 "description": described[key].description,
                 "sources": list(described[key].sources),
             }
-            for key in keys
+            for key in described
         },
         "sources": list(layer_meta.get("sources", [])),
         "layers": {k: v for k, v in layer_meta.items() if k != "sources"},
