@@ -186,7 +186,8 @@ class JobStore:
         """Return ``owner``'s jobs, newest first."""
         with self._tx() as cur:
             rows = cur.execute(
-                f"SELECT {_COLUMNS} FROM studies WHERE owner = ? ORDER BY created_at DESC, id",
+                f"SELECT {_COLUMNS} FROM studies WHERE owner = ? "
+                "ORDER BY created_at DESC, rowid DESC",
                 (owner,),
             ).fetchall()
             return [self._record(cur, row) for row in rows]
@@ -212,7 +213,7 @@ class JobStore:
         """Return the oldest queued job not in ``exclude``, or None."""
         with self._tx() as cur:
             for (job_id,) in cur.execute(
-                "SELECT id FROM studies WHERE state = 'queued' ORDER BY created_at, id"
+                "SELECT id FROM studies WHERE state = 'queued' ORDER BY created_at, rowid"
             ).fetchall():
                 if job_id not in exclude:
                     return str(job_id)

@@ -89,6 +89,25 @@ def test_keys_are_held_as_sha256_hashes() -> None:
     assert KeyRing([]).owner(None, None) == ANONYMOUS
 
 
+def test_store_keeps_submission_order_when_timestamps_tie(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Jobs submitted within the same millisecond share created_at; the queue must
+    # still be first-in first-out, not ordered by the random job id.
+    monkeypatch.setattr("siting.service.store._now", lambda: "2026-11-23T00:00:00.000+00:00")
+    store = JobStore(tmp_path / "s.sqlite3")
+    ids = [
+        store.create(owner="o", name=f"j{i}", max_active_owner=50, max_active_total=50).id
+        for i in range(20)
+    ]
+    queued = []
+    while (job_id := store.next_queued(exclude=set(queued))) is not None:
+        queued.append(job_id)
+    assert queued == ids
+    assert [job.id for job in store.list_jobs(owner="o")] == ids[::-1]
+    store.close()
+
+
 def test_store_lifecycle_limits_and_recovery(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
     store = JobStore(path)
