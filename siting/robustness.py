@@ -41,6 +41,8 @@ FLIP_TOLERANCE = 1e-6
 SCORE_DECIMALS = 12
 MAX_BLOCK_ELEMENTS = 8_000_000
 """Candidates x samples scored at once (bounds memory to ~64 MB per block of floats)."""
+MAX_RANK_BUFFER = 32_000_000
+"""Candidates x samples of ranks held before they are reduced (~128 MB of int32)."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def make_scorer(
         dp = np.sqrt((d_plus_sq if rows is None else d_plus_sq[rows]) @ w2)
         dm = np.sqrt((d_minus_sq if rows is None else d_minus_sq[rows]) @ w2)
         total = dp + dm
-        return np.divide(dm, total, out=np.ones_like(total), where=total > 0)
+        closeness: FloatArray = np.divide(dm, total, out=np.ones_like(total), where=total > 0)
+        return closeness
 
     return Scorer(topsis_fn)
 
@@ -134,6 +137,74 @@ def _min_ranks(scores: FloatArray) -> np.ndarray:
     ranks = np.empty(scores.shape, dtype=np.int32)
     np.put_along_axis(ranks, order, sorted_ranks, axis=0)
     return ranks
+
+
+class _RankSummary:
+    """Per-candidate share of ranks <= ``top_k`` and 5th/95th rank percentiles, streamed.
+
+    Holding every rank (candidates x samples int32) costs 4 GB at 1M candidates x 1000
+    samples. An inverted-CDF percentile is one order statistic, so it is enough to keep, per
+    candidate, the ``k`` smallest ranks seen so far (5th percentile) and the ``k`` largest (95th):
+    about a tenth of the samples. Ranks arrive in column blocks and are buffered until
+    ``MAX_RANK_BUFFER`` elements, then merged into the kept ranks with ``np.partition``. When all
+    ranks fit in the buffer this is exactly ``np.percentile(..., method="inverted_cdf")`` over
+    the full array, which is what is computed.
+    """
+
+    def __init__(self, n: int, samples: int, top_k: int) -> None:
+        # The 0-based order-statistic positions numpy uses for these percentiles.
+        lo, hi = np.percentile(np.arange(samples), [5.0, 95.0], method="inverted_cdf")
+        self.k_low = int(lo) + 1  # keep the k_low smallest: the percentile is their maximum
+        self.k_high = samples - int(hi)  # keep the k_high largest: the percentile is their minimum
+        self.top_k = top_k
+        self.samples = samples
+        self.in_top = np.zeros(n, dtype=np.int64)
+        width = max(1, min(samples, MAX_RANK_BUFFER // max(n, 1)))
+        self.width = max(width, self.k_low, self.k_high) if width < samples else samples
+        self.buffer = np.empty((n, self.width), dtype=np.int32)
+        self.filled = 0
+        self.seen = 0
+        self.low: np.ndarray | None = None
+        self.high: np.ndarray | None = None
+
+    def add(self, ranks: np.ndarray) -> None:
+        """Take a block of ranks (n x b), one column per sample."""
+        self.in_top += np.count_nonzero(ranks <= self.top_k, axis=1)
+        start = 0
+        while start < ranks.shape[1]:
+            take = min(ranks.shape[1] - start, self.width - self.filled)
+            self.buffer[:, self.filled : self.filled + take] = ranks[:, start : start + take]
+            self.filled += take
+            start += take
+            if self.filled == self.width and self.seen + self.filled < self.samples:
+                self._merge()
+
+    def _merge(self) -> tuple[np.ndarray, np.ndarray]:
+        """Reduce the buffered ranks into the kept ones; return ``(low, high)``."""
+        block = self.buffer[:, : self.filled]
+        low = np.concatenate([block] if self.low is None else [self.low, block], axis=1)
+        k_low = min(self.k_low, low.shape[1])
+        low.partition(k_low - 1, axis=1)
+        self.low = low[:, :k_low].copy()
+        del low
+        high = np.concatenate([block] if self.high is None else [self.high, block], axis=1)
+        k_high = min(self.k_high, high.shape[1])
+        high.partition(high.shape[1] - k_high, axis=1)
+        self.high = high[:, high.shape[1] - k_high :].copy()
+        self.seen += self.filled
+        self.filled = 0
+        return self.low, self.high
+
+    def result(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Return ``(p_top_k, rank_p05, rank_p95)`` once every sample has been added."""
+        p_top_k = self.in_top / self.samples
+        if self.low is None:  # every rank fitted in the buffer: the direct computation
+            p05, p95 = np.percentile(
+                self.buffer[:, : self.filled], [5.0, 95.0], axis=1, method="inverted_cdf"
+            )
+            return p_top_k, p05.astype(np.float64), p95.astype(np.float64)
+        low, high = self._merge()
+        return p_top_k, low.max(axis=1).astype(np.float64), high.min(axis=1).astype(np.float64)
 
 
 def monte_carlo(
@@ -177,23 +248,22 @@ def monte_carlo(
     n = x.shape[0]
     w = np.asarray(weights, dtype=np.float64)
     weight_draws = rng.dirichlet(np.maximum(concentration * w, 1e-12), size=samples)
-    ranks = np.empty((n, samples), dtype=np.int32)
+    summary = _RankSummary(n, samples, top_k)
     if perturb is None:
         scorer = make_scorer(x, method=method, is_benefit=is_benefit)
         block = max(1, MAX_BLOCK_ELEMENTS // max(n, 1))
         for start in range(0, samples, block):
             stop = min(start + block, samples)
-            ranks[:, start:stop] = _min_ranks(scorer(weight_draws[start:stop]))
+            summary.add(_min_ranks(scorer(weight_draws[start:stop])))
     else:
         for s in range(samples):
             scorer = make_scorer(perturb(rng), method=method, is_benefit=is_benefit)
-            ranks[:, s] = _min_ranks(scorer(weight_draws[s : s + 1]))[:, 0]
-    p_top_k = (ranks <= top_k).mean(axis=1)
-    p05, p95 = np.percentile(ranks, [5.0, 95.0], axis=1, method="inverted_cdf")
+            summary.add(_min_ranks(scorer(weight_draws[s : s + 1])))
+    p_top_k, p05, p95 = summary.result()
     return MonteCarloResult(
         p_top_k=p_top_k,
-        rank_p05=p05.astype(np.float64),
-        rank_p95=p95.astype(np.float64),
+        rank_p05=p05,
+        rank_p95=p95,
         samples=samples,
         top_k=top_k,
     )
@@ -214,7 +284,8 @@ def _challenger(
     scores = np.round(scorer(_shifted(weights, j, t)), SCORE_DECIMALS)
     lead = scores[leader].copy()
     scores[leader] = -np.inf
-    return scores.max(axis=0) >= lead
+    beaten: np.ndarray = scores.max(axis=0) >= lead
+    return beaten
 
 
 def _refine(

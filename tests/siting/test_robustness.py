@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from siting.aggregation import topsis, wpm, wsm
-from siting.robustness import first_place_flips, make_scorer, monte_carlo
+from siting.robustness import _RankSummary, first_place_flips, make_scorer, monte_carlo
 
 V = np.array([[0.9, 0.2, 0.5], [0.4, 0.9, 0.6], [0.1, 0.1, 0.1], [0.6, 0.5, 0.9]])
 W = np.array([0.5, 0.3, 0.2])
@@ -145,3 +145,45 @@ def test_flips_wpm_hand_computed() -> None:
     assert flips[0]["increase"]["new_leader"] == "A"
     assert flips[0]["smallest_change"] == pytest.approx(0.037217, abs=2e-6)
     assert flips[0]["decrease"] is None
+
+
+@pytest.mark.parametrize("samples", [1, 2, 19, 20, 21, 57, 100, 999, 1000])
+@pytest.mark.parametrize("buffer", [1, 7, 64, 10**9])
+def test_rank_summary_streams_exactly_the_full_percentiles(samples: int, buffer: int) -> None:
+    # Oracle: numpy over the whole rank array. Ranks in few values so ties are everywhere.
+    rng = np.random.default_rng(samples * 31 + buffer)
+    n = 13
+    ranks = rng.integers(1, 9, size=(n, samples)).astype(np.int32)
+    summary = _RankSummary(n, samples, top_k=3)
+    summary.width = max(1, min(samples, buffer))  # force merges (the production width is large)
+    summary.buffer = np.empty((n, summary.width), dtype=np.int32)
+    start = 0
+    while start < samples:  # blocks of uneven width, as the scorer delivers them
+        stop = min(samples, start + int(rng.integers(1, 12)))
+        summary.add(ranks[:, start:stop])
+        start = stop
+    p_top_k, p05, p95 = summary.result()
+    expected = np.percentile(ranks, [5.0, 95.0], axis=1, method="inverted_cdf")
+    np.testing.assert_array_equal(p05, expected[0])
+    np.testing.assert_array_equal(p95, expected[1])
+    np.testing.assert_array_equal(p_top_k, (ranks <= 3).mean(axis=1))
+
+
+def test_monte_carlo_is_the_same_with_a_small_rank_buffer(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    values = rng.random((300, 4))
+    kwargs = dict(
+        method="topsis",
+        is_benefit=np.array([True, True, False, True]),
+        samples=240,
+        concentration=20.0,
+        top_k=10,
+    )
+    full = monte_carlo(values, np.full(4, 0.25), rng=np.random.default_rng(3), **kwargs)
+    monkeypatch.setattr("siting.robustness.MAX_RANK_BUFFER", 300 * 30)  # 30 samples per merge
+    monkeypatch.setattr("siting.robustness.MAX_BLOCK_ELEMENTS", 300 * 7)  # blocks of 7 samples
+    streamed = monte_carlo(values, np.full(4, 0.25), rng=np.random.default_rng(3), **kwargs)
+    np.testing.assert_array_equal(streamed.p_top_k, full.p_top_k)
+    np.testing.assert_array_equal(streamed.rank_p05, full.rank_p05)
+    np.testing.assert_array_equal(streamed.rank_p95, full.rank_p95)
+    assert len(np.unique(full.rank_p95 - full.rank_p05)) > 5  # the ranks really do move
