@@ -804,7 +804,8 @@ def _cell_polygons(cells: np.ndarray) -> np.ndarray:
     ring_index = np.repeat(np.arange(len(cells)), counts)
     # Close each ring: shapely.linearrings closes rings itself when given indices.
     rings = shapely.linearrings(latlng[:, ::-1], indices=ring_index)
-    return shapely.polygons(rings)
+    polygons: np.ndarray = shapely.polygons(rings)
+    return polygons
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ import pandas as pd
 
 from siting.errors import ConfigError
 from siting.study import Constraint, ConstraintMissing
-from siting.types import BoolArray
+from siting.types import BoolArray, FloatArray
 
 __all__ = ["FORCE_INCLUDE_PREFIX", "apply_constraints", "describe_constraint"]
 
@@ -63,24 +63,32 @@ def describe_constraint(constraint: Constraint) -> list[tuple[str, str]]:
     return parts
 
 
-def _numeric(column: pd.Series, key: str, test: str) -> np.ndarray:
+def _numeric(column: pd.Series, key: str, test: str) -> FloatArray:
     try:
-        return pd.to_numeric(column, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
+        values: FloatArray = pd.to_numeric(column, errors="raise").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
     except (ValueError, TypeError) as err:
         msg = f"constraint {test!r} on {key!r} needs numbers, got values like {column.iloc[0]!r}"
         raise ConfigError(msg) from err
+    return values
 
 
-def _isin(column: pd.Series, options: Sequence[object]) -> np.ndarray:
-    return column.isin(list(options)).to_numpy(dtype=bool)
+def _isin(column: pd.Series, options: Sequence[object]) -> BoolArray:
+    found: BoolArray = column.isin(list(options)).to_numpy(dtype=bool)
+    return found
 
 
 def _failures(column: pd.Series, constraint: Constraint, test: str) -> BoolArray:
     key = constraint.attribute
-    if test == "min":
-        return _numeric(column, key, test) < float(constraint.min)  # type: ignore[arg-type]
-    if test == "max":
-        return _numeric(column, key, test) > float(constraint.max)  # type: ignore[arg-type]
+    if test in ("min", "max"):
+        bound = constraint.min if test == "min" else constraint.max
+        if bound is None:
+            msg = f"constraint on {key!r} has no {test!r} bound to test"
+            raise ConfigError(msg)
+        values = _numeric(column, key, test)
+        fails: BoolArray = values < bound if test == "min" else values > bound
+        return fails
     if test == "in":
         return ~_isin(column, constraint.in_ or ())
     if test == "not_in":

@@ -107,9 +107,9 @@ class StudyResult:
         for name in wanted:
             if name not in self._overlays:
                 layer = self.layers.get(name)
-                if layer is None and self.catalog is None:
-                    continue
                 if layer is None:
+                    if self.catalog is None:
+                        continue
                     layer = load_layer(name, self.catalog, layer_params(self.study))
                 self._overlays[name] = overlays_for_layers({name: layer})[0]
             found.extend(self._overlays[name])

@@ -84,13 +84,16 @@ class ScoringResult:
 
 def _numeric_column(raw: pd.Series, criterion: Criterion) -> FloatArray:
     try:
-        return pd.to_numeric(raw, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
+        values: FloatArray = pd.to_numeric(raw, errors="raise").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
     except (ValueError, TypeError) as err:
         msg = (
             f"criterion {criterion.key!r}: attribute {criterion.attribute!r} holds text "
             f"(e.g. {raw.dropna().iloc[0]!r}); use value.function = 'categorical'"
         )
         raise ConfigError(msg) from err
+    return values
 
 
 def _is_raw_topsis(criterion: Criterion, method: AggregationMethod) -> bool:

@@ -62,7 +62,8 @@ def normalise_weights(weights: npt.ArrayLike) -> FloatArray:
     if w.size == 0 or not np.all(np.isfinite(w) & (w > 0)):
         msg = f"weights must be finite and > 0, got {w.tolist()!r}"
         raise ConfigError(msg)
-    return w / w.sum()
+    normalised: FloatArray = w / w.sum()
+    return normalised
 
 
 @dataclass(frozen=True)
@@ -174,4 +175,5 @@ def entropy_weights(values: npt.ArrayLike) -> FloatArray:
     if diversity.sum() <= 0:
         msg = "entropy weights are undefined: every criterion has the same value share everywhere"
         raise ConfigError(msg)
-    return diversity / diversity.sum()
+    weights: FloatArray = diversity / diversity.sum()
+    return weights

@@ -44,7 +44,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -413,11 +413,11 @@ def _sample_partition_loaded(
     """Sample one partition with the layers the worker plugin ``plugin_name`` loaded."""
     from distributed import get_worker
 
-    plugin = get_worker().plugins[plugin_name]
+    plugin = cast("LayerLoader", get_worker().plugins[plugin_name])
     return _sample_partition(part, plugin.layers, names)
 
 
-class LayerLoader(WorkerPlugin):  # type: ignore[misc]  # distributed is untyped here
+class LayerLoader(WorkerPlugin):
     """Worker plugin: load the named layers once on each worker (``broadcast="load"``).
 
     Parameters
