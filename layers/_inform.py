@@ -46,10 +46,13 @@ __all__ = [
     "INFORM_NATURAL_COMPONENTS",
     "INFORM_SCORE_COLUMNS",
     "INFORM_SHEET",
+    "INFORM_SOURCE",
     "parse_inform",
     "read_inform",
 ]
 
+INFORM_SOURCE = "governance/inform_risk_2025_v070.xlsx"
+"""Catalogue name of the INFORM 2025 workbook (read by the geopolitics and hazards layers)."""
 INFORM_SHEET = "INFORM Risk 2025 (a-z)"
 """Sheet of the INFORM 2025 workbook holding one row per country."""
 

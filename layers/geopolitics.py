@@ -40,7 +40,7 @@ from layers._geopolitics_sources import (
     read_ucdp_events,
     read_wgi,
 )
-from layers._inform import read_inform
+from layers._inform import INFORM_SOURCE, read_inform
 from layers._jurisdiction_countries import (
     NE_SOURCE,
     CountryLookup,
@@ -70,7 +70,6 @@ __all__ = [
 
 NAME = "geopolitics"
 WGI_SOURCE = "governance/wgidataset.csv"
-INFORM_SOURCE = "governance/inform_risk_2025_v070.xlsx"
 UCDP_SOURCE = "conflict/UCDP-Ukraine.csv"
 SOURCES: tuple[str, ...] = (NE_SOURCE, WGI_SOURCE, INFORM_SOURCE, UCDP_SOURCE)
 

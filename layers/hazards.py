@@ -34,7 +34,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers._inform import INFORM_NATURAL_COMPONENTS, read_inform
+from layers._inform import INFORM_NATURAL_COMPONENTS, INFORM_SOURCE, read_inform
 from layers._jurisdiction_countries import NE_SOURCE, CountryLookup, read_countries
 from layers.base import Attribute, LayerParams, attribute_key, layer_options
 from layers.geodesy import geodesic_distance_km
@@ -64,7 +64,6 @@ __all__ = [
 NAME = "hazards"
 M5_SOURCE = "hazards/quakes.csv"
 M6_SOURCE = "hazards/usgs_major_earthquakes_1900-2023.csv"
-INFORM_SOURCE = "governance/inform_risk_2025_v070.xlsx"
 SOURCES: tuple[str, ...] = (M5_SOURCE, M6_SOURCE, INFORM_SOURCE, NE_SOURCE)
 
 QUAKE_RADIUS_KM = 100.0
