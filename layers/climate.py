@@ -433,6 +433,5 @@ def load(catalog: Catalog, params: LayerParams) -> ClimateLayer:
     """
     options = ClimateOptions.from_mapping(params.options.get(NAME, {}))
     grid = read_monthly_grid(catalog.path(TEMPERATURE_SOURCE))
-    getter = getattr(catalog, "source", None)
-    sources = (getter(TEMPERATURE_SOURCE),) if getter is not None else ()
+    sources = tuple(catalog.sources_for([TEMPERATURE_SOURCE]))
     return ClimateLayer(grid=grid, options=options, sources=sources)

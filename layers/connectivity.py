@@ -678,13 +678,6 @@ def _read_cities(catalog: Catalog) -> pd.DataFrame:
     return parse_cities(raw, source=str(path))
 
 
-def _catalog_sources(catalog: Catalog, names: list[str]) -> tuple[Source, ...]:
-    getter = getattr(catalog, "source", None)
-    if getter is None:
-        return ()
-    return tuple(getter(name) for name in names)
-
-
 def load(catalog: Catalog, params: LayerParams) -> ConnectivityLayer:
     """Read the connectivity sources once and return the ready layer.
 
@@ -748,7 +741,7 @@ def load(catalog: Catalog, params: LayerParams) -> ConnectivityLayer:
         frames[source] = parse_point_features(_read_json(path), source=str(path), keep=keep[source])
         notes[source] = "used (opted in)"
     used = [CLOUD_REGION_SOURCE, *(s for s in OPT_IN_SOURCES if frames[s] is not None)]
-    sources = _catalog_sources(catalog, [CITIES_SOURCE, *used])
+    sources = tuple(catalog.sources_for([CITIES_SOURCE, *used]))
     return ConnectivityLayer(
         options=options,
         market=market,

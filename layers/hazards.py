@@ -356,8 +356,7 @@ def load(catalog: Catalog, params: LayerParams) -> HazardsLayer:
     window = (M5_WINDOW_START, pd.Timestamp(m5["time"].max()))
     countries = read_countries(catalog.path(NE_SOURCE))
     inform = read_inform(catalog.path(INFORM_SOURCE))
-    getter = getattr(catalog, "source", None)
-    sources = tuple(getter(name) for name in SOURCES) if getter is not None else ()
+    sources = tuple(catalog.sources_for(SOURCES))
     return HazardsLayer(
         quakes=quakes,
         m5_window=window,
