@@ -293,9 +293,7 @@ class GeopoliticsLayer:
         DataFrame with columns ``geopolitics.<attribute>``; NaN where there is no data.
         """
         lon, lat = sample_points(candidates)
-        return self.sample_lonlat(
-            np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64), candidates.index
-        )
+        return self.sample_lonlat(lon, lat, candidates.index)
 
     def sample_lonlat(
         self, lon: np.ndarray, lat: np.ndarray, index: pd.Index | None = None
